@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using TaskService.Application.Common.Interfaces;
 using TaskService.Domain.Tasks;
 using TaskService.Infrastructure.Mongo;
+using TaskService.Infrastructure.Sqlite;
 
 namespace TaskService.Infrastructure;
 
@@ -16,12 +17,15 @@ public static class DependencyInjection
         var provider = builder.Configuration[ProviderSetting] ?? "Mongo";
         switch (provider.ToUpperInvariant())
         {
+            case "SQLITE":
+                AddSqlite(builder);
+                break;
             case "MONGO":
                 AddMongo(builder);
                 break;
             default:
                 throw new InvalidOperationException(
-                    $"Unknown {ProviderSetting} '{provider}': use Mongo.");
+                    $"Unknown {ProviderSetting} '{provider}': use Sqlite or Mongo.");
         }
 
         return builder;
@@ -35,5 +39,15 @@ public static class DependencyInjection
         builder.Services.AddSingleton<ITaskRepository>(services => services.GetRequiredService<MongoTaskRepository>());
         builder.Services.AddSingleton<ITaskQueries>(services => services.GetRequiredService<MongoTaskRepository>());
         builder.Services.AddHostedService<MongoStartup>();
+    }
+
+    private static void AddSqlite(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SqliteOptions>().Bind(builder.Configuration.GetSection(SqliteOptions.Section));
+        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddSingleton<SqliteTaskRepository>();
+        builder.Services.AddSingleton<ITaskRepository>(services => services.GetRequiredService<SqliteTaskRepository>());
+        builder.Services.AddSingleton<ITaskQueries>(services => services.GetRequiredService<SqliteTaskRepository>());
+        builder.Services.AddHostedService<SqliteStartup>();
     }
 }

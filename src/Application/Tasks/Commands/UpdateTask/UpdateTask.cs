@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Mediator;
 using TaskService.Application.Common.Exceptions;
 using TaskService.Domain.Tasks;
@@ -7,15 +6,14 @@ using TaskService.Domain.Tasks;
 namespace TaskService.Application.Tasks.Commands.UpdateTask;
 
 /// <summary>Replaces the priority, data and schedule of a task that has not ended.</summary>
-public sealed record UpdateTaskCommand(
+public sealed record UpdateTaskCommand(string TaskId, TaskUpdate Update) : ICommand<TaskDto>;
+
+/// <summary>The body of an update: every property is required; nullable only so the validator can name what is missing.</summary>
+public sealed record TaskUpdate(
     int? Priority,
     JsonElement? Data,
     DateTimeOffset? AvailableTime,
-    DateTimeOffset? ExpirationTime) : ICommand<TaskDto>
-{
-    [JsonIgnore]
-    public string TaskId { get; init; } = "";
-}
+    DateTimeOffset? ExpirationTime);
 
 public sealed class UpdateTaskCommandHandler(ITaskRepository repository, TimeProvider timeProvider)
     : ICommandHandler<UpdateTaskCommand, TaskDto>
@@ -27,16 +25,17 @@ public sealed class UpdateTaskCommandHandler(ITaskRepository repository, TimePro
     public async ValueTask<TaskDto> Handle(UpdateTaskCommand command, CancellationToken cancellationToken)
     {
         var id = Domain.Tasks.TaskId.Parse(command.TaskId);
-        var data = TaskData.Parse(command.Data!.Value.GetRawText());
+        var update = command.Update;
+        var data = TaskData.Parse(update.Data!.Value.GetRawText());
         for (var attempt = 1; ; attempt++)
         {
             var task = await repository.GetAsync(id, cancellationToken)
                 ?? throw new NotFoundException($"Task {id} was not found.");
             task.Update(
-                command.Priority!.Value,
+                update.Priority!.Value,
                 data,
-                command.AvailableTime!.Value.UtcDateTime,
-                command.ExpirationTime!.Value.UtcDateTime,
+                update.AvailableTime!.Value.UtcDateTime,
+                update.ExpirationTime!.Value.UtcDateTime,
                 timeProvider.GetUtcNow().UtcDateTime);
             if (await repository.SaveAsync(task, cancellationToken))
             {

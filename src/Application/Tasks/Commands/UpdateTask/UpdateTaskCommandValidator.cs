@@ -6,7 +6,7 @@ public sealed class UpdateTaskCommandValidator(TimeProvider timeProvider) : IVal
 {
     public IEnumerable<ValidationFailure> Validate(UpdateTaskCommand command) =>
         TaskRules.TaskIdentifier(command.TaskId)
-            .Concat(TaskRules.Priority(command.Priority))
-            .Concat(TaskRules.Data(command.Data))
-            .Concat(TaskRules.Schedule(command.AvailableTime, command.ExpirationTime, timeProvider.GetUtcNow()));
+            .Concat(TaskRules.Priority(command.Update.Priority))
+            .Concat(TaskRules.Data(command.Update.Data))
+            .Concat(TaskRules.Schedule(command.Update.AvailableTime, command.Update.ExpirationTime, timeProvider.GetUtcNow()));
 }
