@@ -12,7 +12,7 @@ using TaskService.Domain.Tasks;
 
 namespace TaskService.Api;
 
-public static class DependencyInjection
+public static partial class DependencyInjection
 {
     public static WebApplicationBuilder AddWebServices(this WebApplicationBuilder builder)
     {
@@ -68,8 +68,21 @@ public static class DependencyInjection
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapControllers();
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
         return app;
     }
+
+    private static void AnnounceAddresses(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskService");
+        foreach (var address in app.Urls)
+        {
+            LogListening(logger, address, address.TrimEnd('/') + "/swagger");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "TaskService listening on {Address}; Swagger UI at {SwaggerUi}")]
+    private static partial void LogListening(ILogger logger, string address, string swaggerUi);
 
     private static void ConfigureJson(JsonSerializerOptions options)
     {

@@ -14,7 +14,7 @@ public static class DependencyInjection
 
     public static IHostApplicationBuilder AddInfrastructure(this IHostApplicationBuilder builder)
     {
-        var provider = builder.Configuration[ProviderSetting] ?? "Mongo";
+        var provider = builder.Configuration[ProviderSetting] ?? "Sqlite";
         switch (provider.ToUpperInvariant())
         {
             case "SQLITE":
