@@ -168,6 +168,11 @@ public sealed class BackgroundTask
         EnsureRun(claimToken, "reschedule");
         now = Instant.Normalize(now);
         availableTime = Instant.Normalize(availableTime);
+        if (availableTime < now)
+        {
+            availableTime = now;
+        }
+
         EndRun(now);
         Data = data ?? Data;
         if (availableTime >= ExpirationTime)
@@ -179,7 +184,7 @@ public sealed class BackgroundTask
 
         State = TaskState.Pending;
         Error = error is null ? null : Truncate(error);
-        AvailableTime = availableTime < now ? now : availableTime;
+        AvailableTime = availableTime;
     }
 
     /// <summary>running → pending without counting the attempt: the instance gave the run back (graceful shutdown).</summary>
