@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using TaskService.Application.Common.Validation;
+using TaskService.Application.Tasks.Execution;
 
 namespace TaskService.Application;
 
@@ -8,6 +9,7 @@ public static class DependencyInjection
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RunRecorder>();
         var validators = typeof(DependencyInjection).Assembly.GetTypes()
             .Where(type => type is { IsClass: true, IsAbstract: false })
             .SelectMany(type => type.GetInterfaces()

@@ -2,8 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TaskService.Application.Common.Interfaces;
+using TaskService.Application.Tasks.Execution;
 using TaskService.Domain.Tasks;
+using TaskService.Infrastructure.Engine;
 using TaskService.Infrastructure.Mongo;
+using TaskService.Infrastructure.Runners;
 using TaskService.Infrastructure.Sqlite;
 
 namespace TaskService.Infrastructure;
@@ -28,7 +31,21 @@ public static class DependencyInjection
                     $"Unknown {ProviderSetting} '{provider}': use Sqlite or Mongo.");
         }
 
+        AddEngine(builder);
         return builder;
+    }
+
+    private static void AddEngine(IHostApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(EngineOptions.Section);
+        builder.Services.AddOptions<EngineOptions>().Bind(section);
+        var gracePeriod = section.GetValue<TimeSpan?>(nameof(EngineOptions.ShutdownGracePeriod)) ?? new EngineOptions().ShutdownGracePeriod;
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = gracePeriod + TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton<TaskSignal>();
+        builder.Services.AddSingleton<ITaskSignal>(services => services.GetRequiredService<TaskSignal>());
+        builder.Services.AddSingleton<TaskEngine>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<TaskEngine>());
+        builder.Services.AddHttpTaskRunner(builder.Configuration);
     }
 
     private static void AddMongo(IHostApplicationBuilder builder)
@@ -38,6 +55,7 @@ public static class DependencyInjection
         builder.Services.AddSingleton<MongoTaskRepository>();
         builder.Services.AddSingleton<ITaskRepository>(services => services.GetRequiredService<MongoTaskRepository>());
         builder.Services.AddSingleton<ITaskQueries>(services => services.GetRequiredService<MongoTaskRepository>());
+        builder.Services.AddSingleton<ITaskDispatchStore, MongoDispatchStore>();
         builder.Services.AddHostedService<MongoStartup>();
     }
 
@@ -48,6 +66,7 @@ public static class DependencyInjection
         builder.Services.AddSingleton<SqliteTaskRepository>();
         builder.Services.AddSingleton<ITaskRepository>(services => services.GetRequiredService<SqliteTaskRepository>());
         builder.Services.AddSingleton<ITaskQueries>(services => services.GetRequiredService<SqliteTaskRepository>());
+        builder.Services.AddSingleton<ITaskDispatchStore, SqliteDispatchStore>();
         builder.Services.AddHostedService<SqliteStartup>();
     }
 }

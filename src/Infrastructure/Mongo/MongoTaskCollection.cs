@@ -9,6 +9,7 @@ namespace TaskService.Infrastructure.Mongo;
 public sealed class MongoTaskCollection
 {
     public const string CollectionName = "tasks";
+    public const string ClaimIndexName = "claim";
 
     public MongoTaskCollection(IOptions<MongoOptions> options)
     {
@@ -24,8 +25,9 @@ public sealed class MongoTaskCollection
     public IMongoCollection<BsonDocument> Collection { get; }
 
     /// <summary>
-    /// The unique index on name, and one index per list filter combination, each ending in the list order
-    /// (createdTime, _id descending) so that filtered, sorted, paged lists never scan the collection.
+    /// The unique index on name; one index per list filter combination, each ending in the list order
+    /// (createdTime, _id descending) so that filtered, sorted, paged lists never scan the collection; the claim
+    /// index (equality on state and type, then the claim order, then the expiration bound); and the sweep's two.
     /// </summary>
     public static IReadOnlyList<CreateIndexModel<BsonDocument>> Indexes { get; } =
     [
@@ -34,6 +36,13 @@ public sealed class MongoTaskCollection
         ListIndex("list_type", Fields.Type),
         ListIndex("list_state", Fields.State),
         ListIndex("list_type_state", Fields.Type, Fields.State),
+        new(new BsonDocument
+        {
+            { Fields.State, 1 }, { Fields.Type, 1 }, { Fields.Priority, -1 }, { Fields.AvailableTime, 1 }, { Fields.CreatedTime, 1 },
+            { Fields.ExpirationTime, 1 },
+        }, new CreateIndexOptions { Name = ClaimIndexName }),
+        new(new BsonDocument { { Fields.State, 1 }, { Fields.ExpirationTime, 1 } }, new CreateIndexOptions { Name = "sweep_expiration" }),
+        new(new BsonDocument { { Fields.State, 1 }, { Fields.LeaseExpiresTime, 1 } }, new CreateIndexOptions { Name = "sweep_lease" }),
     ];
 
     public Task EnsureIndexesAsync(CancellationToken cancellationToken) =>

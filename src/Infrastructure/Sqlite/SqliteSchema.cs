@@ -11,7 +11,7 @@ namespace TaskService.Infrastructure.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The version this code writes and understands.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static string Step(int version) => version switch
     {
@@ -41,6 +41,12 @@ internal static class SqliteSchema
             CREATE INDEX IF NOT EXISTS tasks_list_type ON tasks (type, created_time DESC, id DESC);
             CREATE INDEX IF NOT EXISTS tasks_list_state ON tasks (state, created_time DESC, id DESC);
             CREATE INDEX IF NOT EXISTS tasks_list_type_state ON tasks (type, state, created_time DESC, id DESC);
+            """,
+        // The execution engine: the claim index (equality on state and type, then the claim order) and the sweep's.
+        2 => """
+            CREATE INDEX IF NOT EXISTS tasks_claim ON tasks (state, type, priority DESC, available_time, created_time);
+            CREATE INDEX IF NOT EXISTS tasks_sweep_expiration ON tasks (state, expiration_time);
+            CREATE INDEX IF NOT EXISTS tasks_sweep_lease ON tasks (state, lease_expires_time);
             """,
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, "No schema step for this version."),
     };

@@ -11,7 +11,7 @@ namespace TaskService.Infrastructure.Sqlite;
 /// </summary>
 public sealed class SqliteTaskRepository(SqliteDatabase database) : ITaskRepository, ITaskQueries
 {
-    private const string Columns =
+    internal const string Columns =
         "id, name, type, priority, data, available_time, expiration_time, state, error, run_time, duration, " +
         "created_time, modified_time, attempts, claim_token, lease_expires_time, version";
 
@@ -164,7 +164,7 @@ public sealed class SqliteTaskRepository(SqliteDatabase database) : ITaskReposit
     }
 
     /// <summary>Reads a row selected with <see cref="Columns"/>, in that order.</summary>
-    private static BackgroundTask ToTask(SqliteDataReader row) => BackgroundTask.Restore(new TaskSnapshot(
+    internal static BackgroundTask ToTask(SqliteDataReader row) => BackgroundTask.Restore(new TaskSnapshot(
         row.GetString(0),
         row.GetString(1),
         row.GetString(2),
@@ -183,7 +183,7 @@ public sealed class SqliteTaskRepository(SqliteDatabase database) : ITaskReposit
         row.IsDBNull(15) ? null : FromUnixMilliseconds(row.GetInt64(15)),
         row.GetInt64(16)));
 
-    private static long ToUnixMilliseconds(DateTime time) => new DateTimeOffset(
+    internal static long ToUnixMilliseconds(DateTime time) => new DateTimeOffset(
         time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
 
     private static DateTime FromUnixMilliseconds(long milliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(milliseconds).UtcDateTime;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mediator;
+using TaskService.Application.Common.Interfaces;
 using TaskService.Domain.Tasks;
 
 namespace TaskService.Application.Tasks.Commands.CreateTask;
@@ -13,7 +14,7 @@ public sealed record CreateTaskCommand(
     DateTimeOffset? AvailableTime,
     DateTimeOffset? ExpirationTime) : ICommand<TaskDto>;
 
-public sealed class CreateTaskCommandHandler(ITaskRepository repository, TimeProvider timeProvider)
+public sealed class CreateTaskCommandHandler(ITaskRepository repository, TimeProvider timeProvider, ITaskSignal signal)
     : ICommandHandler<CreateTaskCommand, TaskDto>
 {
     public async ValueTask<TaskDto> Handle(CreateTaskCommand command, CancellationToken cancellationToken)
@@ -27,6 +28,7 @@ public sealed class CreateTaskCommandHandler(ITaskRepository repository, TimePro
             command.ExpirationTime!.Value.UtcDateTime,
             timeProvider.GetUtcNow().UtcDateTime);
         await repository.AddAsync(task, cancellationToken);
+        signal.Notify(task.AvailableTime);
         return task.ToDto();
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Mediator;
 using TaskService.Application.Common.Exceptions;
+using TaskService.Application.Common.Interfaces;
 using TaskService.Domain.Tasks;
 
 namespace TaskService.Application.Tasks.Commands.UpdateTask;
@@ -15,7 +16,7 @@ public sealed record TaskUpdate(
     DateTimeOffset? AvailableTime,
     DateTimeOffset? ExpirationTime);
 
-public sealed class UpdateTaskCommandHandler(ITaskRepository repository, TimeProvider timeProvider)
+public sealed class UpdateTaskCommandHandler(ITaskRepository repository, TimeProvider timeProvider, ITaskSignal signal)
     : ICommandHandler<UpdateTaskCommand, TaskDto>
 {
     // A concurrent write (an engine transition, another update) makes the conditional save fail; the update is
@@ -39,6 +40,7 @@ public sealed class UpdateTaskCommandHandler(ITaskRepository repository, TimePro
                 timeProvider.GetUtcNow().UtcDateTime);
             if (await repository.SaveAsync(task, cancellationToken))
             {
+                signal.Notify(task.AvailableTime);
                 return task.ToDto();
             }
 
