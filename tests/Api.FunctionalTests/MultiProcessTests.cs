@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using TaskService.Api.FunctionalTests.Support;
+using TaskService.TestSupport;
+
+namespace TaskService.Api.FunctionalTests;
+
+/// <summary>
+/// Two real service processes on one store deliver tasks through the HTTP runner to a recording endpoint:
+/// every task is delivered and completed exactly once; after one process is killed with SIGKILL mid-run, every
+/// task still ends completed, and no task is ever delivered twice at the same time.
+/// </summary>
+[TestFixture("Sqlite")]
+[TestFixture("Mongo")]
+[NonParallelizable]
+public sealed class MultiProcessTests(string provider)
+{
+    private const string Token = "multi-process-token";
+    private const string Type = "deliver";
+
+    [Test]
+    public async Task TwoInstances_DeliverEveryTaskExactlyOnce()
+    {
+        await using var recorder = await DeliveryRecorder.StartAsync(TimeSpan.Zero);
+        var settings = await SettingsAsync(recorder.Url, leaseDuration: "00:00:30");
+        await using var first = await ServiceProcess.StartAsync(settings);
+        await using var second = await ServiceProcess.StartAsync(settings);
+
+        var ids = await CreateTasksAsync([first, second], 1000);
+        await WaitUntilAllCompletedAsync(first, ids.Count, TimeSpan.FromMinutes(4));
+
+        Assert.That(recorder.Deliveries.Keys, Is.EquivalentTo(ids), "every task delivered");
+        Assert.That(recorder.Deliveries.Where(delivery => delivery.Value != 1).Select(delivery => delivery.Key), Is.Empty, "delivered exactly once");
+        Assert.That(recorder.ConcurrentDuplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task WhenOneInstanceIsKilledMidRun_EveryTaskStillCompletesAndNoneRunsTwiceAtOnce()
+    {
+        await using var recorder = await DeliveryRecorder.StartAsync(TimeSpan.FromMilliseconds(100));
+        var settings = await SettingsAsync(recorder.Url, leaseDuration: "00:00:03");
+        await using var survivor = await ServiceProcess.StartAsync(settings);
+        var victim = await ServiceProcess.StartAsync(settings);
+        try
+        {
+            var ids = await CreateTasksAsync([survivor, victim], 300);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (recorder.Deliveries.Count < 60 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20);
+            }
+
+            victim.Kill();
+            await WaitUntilAllCompletedAsync(survivor, ids.Count, TimeSpan.FromMinutes(4));
+
+            Assert.That(recorder.Deliveries.Keys, Is.EquivalentTo(ids), "every task delivered");
+            Assert.That(recorder.ConcurrentDuplicates, Is.Zero, "no task delivered twice concurrently");
+            // Only runs in flight on the killed instance may be delivered again, after their lease ran out.
+            var redelivered = recorder.Deliveries.Count(delivery => delivery.Value > 1);
+            Assert.That(redelivered, Is.LessThanOrEqualTo(16), "at most the killed instance's concurrent runs");
+        }
+        finally
+        {
+            await victim.DisposeAsync();
+        }
+    }
+
+    private async Task<Dictionary<string, string>> SettingsAsync(Uri deliveryUrl, string leaseDuration)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = provider,
+            ["Auth:ServerTokens:0"] = Token,
+            ["Runners:Http:deliver:Url"] = deliveryUrl.ToString(),
+            ["Runners:Http:deliver:Timeout"] = "00:00:10",
+            ["Engine:PollInterval"] = "00:00:00.100",
+            ["Engine:LeaseDuration"] = leaseDuration,
+            ["Engine:SweepInterval"] = "00:00:00.500",
+            ["Engine:MaxConcurrency"] = "16",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (provider == "Sqlite")
+        {
+            settings["Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "taskservice-tests", $"multi-{Guid.NewGuid():N}.db");
+        }
+        else
+        {
+            var mongo = await TestMongo.SharedAsync();
+            settings["Mongo:ConnectionString"] = mongo.ConnectionString;
+            settings["Mongo:Database"] = TestMongo.NewDatabaseName("multi");
+        }
+
+        return settings;
+    }
+
+    private static async Task<List<string>> CreateTasksAsync(ServiceProcess[] services, int count)
+    {
+        var clients = services.Select(Client).ToArray();
+        try
+        {
+            var ids = new List<string>(count);
+            for (var batch = 0; batch < count; batch += 50)
+            {
+                var created = await Task.WhenAll(Enumerable.Range(batch, Math.Min(50, count - batch)).Select(async index =>
+                {
+                    using var response = await clients[index % clients.Length].PostAsJsonAsync("/v1/tasks", new JsonObject
+                    {
+                        ["name"] = $"deliver-{index}-{Guid.NewGuid():N}",
+                        ["type"] = Type,
+                        ["priority"] = index % 7,
+                        ["data"] = new JsonObject { ["index"] = index },
+                        ["availableTime"] = DateTime.UtcNow.ToString("O"),
+                        ["expirationTime"] = DateTime.UtcNow.AddHours(1).ToString("O"),
+                    });
+                    Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+                    return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+                }));
+                ids.AddRange(created);
+            }
+
+            return ids;
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private static async Task WaitUntilAllCompletedAsync(ServiceProcess service, int count, TimeSpan timeout)
+    {
+        using var client = Client(service);
+        var deadline = DateTime.UtcNow + timeout;
+        var completed = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            completed = 0;
+            for (var page = 0; ; page++)
+            {
+                var tasks = await client.GetFromJsonAsync<JsonArray>($"/v1/tasks?type={Type}&state=completed&size=1000&page={page}");
+                completed += tasks!.Count;
+                if (tasks.Count < 1000)
+                {
+                    break;
+                }
+            }
+
+            if (completed == count)
+            {
+                return;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"Only {completed} of {count} tasks completed in {timeout}.\n{service.Output}");
+    }
+
+    private static HttpClient Client(ServiceProcess service)
+    {
+        var client = new HttpClient { BaseAddress = service.Address };
+        client.DefaultRequestHeaders.Add("X-Tidepool-Session-Token", Token);
+        return client;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TaskService.Api.FunctionalTests.Support;
+
+/// <summary>
+/// A real HTTP endpoint on loopback that the services' HTTP runner delivers to. It records every delivery and
+/// whether a task was ever delivered twice at the same time.
+/// </summary>
+public sealed class DeliveryRecorder : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, int> _deliveries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _inFlight = new(StringComparer.Ordinal);
+    private readonly TimeSpan _delay;
+    private int _concurrentDuplicates;
+
+    private DeliveryRecorder(WebApplication app, TimeSpan delay)
+    {
+        _app = app;
+        _delay = delay;
+    }
+
+    public Uri Url { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, int> Deliveries => _deliveries;
+
+    public int ConcurrentDuplicates => Volatile.Read(ref _concurrentDuplicates);
+
+    public static async Task<DeliveryRecorder> StartAsync(TimeSpan delay)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var recorder = new DeliveryRecorder(app, delay);
+        app.Run(recorder.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        recorder.Url = new Uri(new Uri(address), "/deliveries");
+        return recorder;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        var id = body.RootElement.GetProperty("id").GetString()!;
+        if (_inFlight.AddOrUpdate(id, 1, (_, count) => count + 1) > 1)
+        {
+            Interlocked.Increment(ref _concurrentDuplicates);
+        }
+
+        try
+        {
+            _deliveries.AddOrUpdate(id, 1, (_, count) => count + 1);
+            if (_delay > TimeSpan.Zero)
+            {
+                await Task.Delay(_delay);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(id, 0, (_, count) => count - 1);
+        }
+    }
+}
