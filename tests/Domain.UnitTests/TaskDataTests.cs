@@ -308,4 +308,10 @@ public sealed class TaskDataTests
         builder.Append('}', depth - 1);
         return builder.ToString();
     }
+
+    [TestCase("""{"z":-0.0}""", """{"z":0.0}""")]
+    [TestCase("""{"z":-0e5}""", """{"z":0.0}""")]
+    [TestCase("""{"z":-0}""", """{"z":0}""")]
+    public void Parse_WhenNegativeZero_WritesPlainZero(string json, string expected) =>
+        Assert.That(TaskData.Parse(json).Json, Is.EqualTo(expected));
 }

@@ -14,24 +14,46 @@ namespace TaskService.Api.OpenApi;
 
 /// <summary>
 /// The OpenAPI document NSwag serves, aligned with the published Task API description: its operation ids,
-/// schema names, parameter constraints and the <c>serverToken</c> security scheme, so generated clients match.
+/// schema names, types and formats, parameter constraints and the <c>serverToken</c> security scheme, so generated
+/// clients match. <c>tests/Api.FunctionalTests/OpenApiTests</c> compares it with the published description and with
+/// the committed copy in <c>docs/openapi/task.v1.json</c>.
 /// </summary>
 public static class OpenApiConfiguration
 {
     public const string DocumentPath = "/swagger/v1/swagger.json";
+    public const string SwaggerUiIndexPath = "/swagger/index.html";
+
+    /// <summary>The published description lists the states in this order.</summary>
+    private static readonly TaskState[] PublishedStateOrder = [TaskState.Pending, TaskState.Running, TaskState.Failed, TaskState.Completed];
+
+    private static readonly Dictionary<string, string> ErrorDescriptions = new()
+    {
+        ["400"] = "400 Bad Request",
+        ["401"] = "401 Unauthorized",
+        ["404"] = "404 Not Found",
+        ["409"] = "409 Conflict",
+        ["413"] = "413 Payload Too Large",
+        ["500"] = "500 Server Error",
+        ["503"] = "503 Service Unavailable",
+    };
 
     public static IServiceCollection AddTaskApiDocument(this IServiceCollection services) =>
-        services.AddOpenApiDocument(settings =>
+        services.AddTransient<IStartupFilter, SwaggerUiDocumentLink>().AddOpenApiDocument(settings =>
         {
             settings.DocumentName = "v1";
             settings.Title = "Task API";
             settings.Version = "1.0";
             settings.Description = "List, create and manage generic background tasks.";
             settings.SchemaSettings.SchemaNameGenerator = new ContractSchemaNames();
+
+            // The published schemas say nothing about additional properties (NJsonSchema would write "false").
+            settings.SchemaSettings.AlwaysAllowAdditionalObjectProperties = true;
             settings.SchemaSettings.TypeMappers.Add(new PrimitiveTypeMapper(typeof(JsonElement), schema =>
             {
+                // Task data: "type: object, additionalProperties: true"; {} is NJsonSchema's way to write the latter.
                 schema.Type = JsonObjectType.Object;
                 schema.AllowAdditionalProperties = true;
+                schema.AdditionalPropertiesSchema = new JsonSchema();
             }));
             settings.AddSecurity(ServerTokenAuthenticationHandler.SchemeName, [], new OpenApiSecurityScheme
             {
@@ -46,7 +68,21 @@ public static class OpenApiConfiguration
     private static void AlignWithContract(OpenApiDocument document)
     {
         document.Servers.Clear();
+        document.Tags.Clear();
+        document.Tags.Add(new OpenApiTag { Name = "Internal", Description = "APIs intended for internal use by Tidepool." });
+        document.Tags.Add(new OpenApiTag { Name = "Tasks", Description = "List, create and manage generic background tasks." });
         var schemas = document.Components.Schemas;
+        Describe(schemas["Task"], "Task", "A background task.");
+        Describe(schemas["NewTask"], "New Task", "A task to create; every property is required.");
+        Describe(schemas["UpdateTask"], "Update Task", "The new priority, data and schedule of a task that has not ended; every property is required.");
+        Describe(schemas["Error"], "Error", "The error body of every failed request.");
+
+        // A property with no value is omitted, never null, and the published schemas have no nullable markers.
+        foreach (var schema in schemas.Values)
+        {
+            RemoveNullableMarkers(schema, []);
+        }
+
         ConstrainTask(schemas["Task"]);
         Require(schemas["NewTask"], "name", "type", "priority", "data", "availableTime", "expirationTime");
         Require(schemas["UpdateTask"], "priority", "data", "availableTime", "expirationTime");
@@ -62,6 +98,49 @@ public static class OpenApiConfiguration
             {
                 ConstrainParameter(parameter);
             }
+
+            DescribeResponses(operation);
+        }
+    }
+
+    /// <summary>The published titles; the descriptions NSwag takes from the C# documentation are written for this code base.</summary>
+    private static void Describe(JsonSchema schema, string title, string description)
+    {
+        schema.Title = title;
+        schema.Description = description;
+    }
+
+    private static void RemoveNullableMarkers(JsonSchema schema, HashSet<JsonSchema> visited)
+    {
+        if (!visited.Add(schema))
+        {
+            return;
+        }
+
+        schema.IsNullableRaw = null;
+        foreach (var property in schema.Properties.Values)
+        {
+            RemoveNullableMarkers(property, visited);
+        }
+
+        if (schema.Item is not null)
+        {
+            RemoveNullableMarkers(schema.Item, visited);
+        }
+    }
+
+    /// <summary>Responses in status order, described as the published description does.</summary>
+    private static void DescribeResponses(OpenApiOperation operation)
+    {
+        var responses = operation.Responses.OrderBy(response => response.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (status, response) in responses)
+        {
+            var schema = response.Content.Values.FirstOrDefault()?.Schema;
+            response.Description = status.StartsWith('2')
+                ? schema is null ? "Success" : schema.Type == JsonObjectType.Array ? "Tasks" : "Task"
+                : ErrorDescriptions.GetValueOrDefault(status, status);
+            operation.Responses.Add(status, response);
         }
     }
 
@@ -73,7 +152,9 @@ public static class OpenApiConfiguration
         id.MaxLength = TaskId.Length;
         ConstrainPriority(task.Properties["priority"]);
         SetStates(task.Properties["state"]);
-        task.Properties["duration"].Minimum = 0;
+        var duration = task.Properties["duration"];
+        duration.Minimum = 0;
+        duration.Format = null; // published as a plain "number"
     }
 
     private static void ConstrainPriority(JsonSchema priority)
@@ -84,6 +165,9 @@ public static class OpenApiConfiguration
 
     private static void ConstrainParameter(OpenApiParameter parameter)
     {
+        // Optional query parameters are left out when unused; the published ones are not nullable.
+        parameter.IsNullableRaw = null;
+        parameter.Schema.IsNullableRaw = null;
         switch (parameter.Name)
         {
             case "taskId":
@@ -119,7 +203,7 @@ public static class OpenApiConfiguration
     private static void SetStates(JsonSchema schema)
     {
         schema.Enumeration.Clear();
-        foreach (var state in Enum.GetValues<TaskState>())
+        foreach (var state in PublishedStateOrder.Union(Enum.GetValues<TaskState>()))
         {
             schema.Enumeration.Add(state.ToWireName());
         }
@@ -130,8 +214,33 @@ public static class OpenApiConfiguration
         foreach (var property in properties)
         {
             schema.RequiredProperties.Add(property);
-            schema.Properties[property].IsNullableRaw = false;
         }
+    }
+
+    /// <summary>
+    /// NSwag's single-document Swagger UI page learns which document to show from its <c>?url=</c> query, which only the
+    /// redirect from <c>/swagger</c> adds: opened directly (a bookmark, a link), <c>/swagger/index.html</c> would show no
+    /// API. This sends such a request to the address that redirect uses.
+    /// </summary>
+    private sealed class SwaggerUiDocumentLink : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                var request = context.Request;
+                if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+                    && request.Path.Equals(SwaggerUiIndexPath, StringComparison.Ordinal)
+                    && !request.Query.ContainsKey("url"))
+                {
+                    context.Response.Redirect($"{request.PathBase}{SwaggerUiIndexPath}?url={request.PathBase}{DocumentPath}");
+                    return Task.CompletedTask;
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     private sealed class ContractSchemaNames : ISchemaNameGenerator

@@ -310,8 +310,17 @@ public sealed class BackgroundTask
 
     private void Touch(DateTime now) => ModifiedTime = now;
 
-    private static string Truncate(string error) =>
-        error.Length <= MaxErrorLength ? error : string.Concat(error.AsSpan(0, MaxErrorLength - 1), "…");
+    private static string Truncate(string error)
+    {
+        if (error.Length <= MaxErrorLength)
+        {
+            return error;
+        }
+
+        // Never cut between the two halves of a surrogate pair: half a character is not valid text in any store.
+        var keep = char.IsHighSurrogate(error[MaxErrorLength - 2]) ? MaxErrorLength - 2 : MaxErrorLength - 1;
+        return string.Concat(error.AsSpan(0, keep), "…");
+    }
 }
 
 /// <summary>The stored form of a task, for persistence adapters.</summary>

@@ -133,10 +133,13 @@ public sealed class TaskData : IEquatable<TaskData>
         return FormatFraction(fraction);
     }
 
-    /// <summary>Shortest round-trip form that still reads as a fraction: 1.0 stays "1.0", never "1".</summary>
+    /// <summary>
+    /// Shortest round-trip form that still reads as a fraction: 1.0 stays "1.0", never "1". Negative zero is written
+    /// as 0.0: BSON readers do not keep its sign, so no store could return it faithfully.
+    /// </summary>
     public static string FormatFraction(double value)
     {
-        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        var text = (value == 0 ? 0d : value).ToString("R", CultureInfo.InvariantCulture);
         return text.AsSpan().IndexOfAny(".E") < 0 ? text + ".0" : text;
     }
 

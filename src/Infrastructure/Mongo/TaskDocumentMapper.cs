@@ -1,4 +1,5 @@
 using MongoDB.Bson;
+using TaskService.Domain.Common;
 using TaskService.Domain.Tasks;
 
 namespace TaskService.Infrastructure.Mongo;
@@ -37,17 +38,17 @@ internal static class TaskDocumentMapper
         document[Fields.Type].AsString,
         document[Fields.Priority].ToInt32(),
         TaskDataBson.FromBson(document[Fields.Data].AsBsonDocument),
-        document[Fields.AvailableTime].ToUniversalTime(),
-        document[Fields.ExpirationTime].ToUniversalTime(),
+        Instant.Normalize(document[Fields.AvailableTime].ToUniversalTime()),
+        Instant.Normalize(document[Fields.ExpirationTime].ToUniversalTime()),
         ParseState(document[Fields.State].AsString),
         document.TryGetValue(Fields.Error, out var error) ? error.AsString : null,
-        document.TryGetValue(Fields.RunTime, out var runTime) ? runTime.ToUniversalTime() : null,
+        document.TryGetValue(Fields.RunTime, out var runTime) ? Instant.Normalize(runTime.ToUniversalTime()) : null,
         document.TryGetValue(Fields.Duration, out var duration) ? duration.ToDouble() : null,
-        document[Fields.CreatedTime].ToUniversalTime(),
-        document[Fields.ModifiedTime].ToUniversalTime(),
+        Instant.Normalize(document[Fields.CreatedTime].ToUniversalTime()),
+        Instant.Normalize(document[Fields.ModifiedTime].ToUniversalTime()),
         document.TryGetValue(Fields.Attempts, out var attempts) ? attempts.ToInt32() : 0,
         document.TryGetValue(Fields.ClaimToken, out var claimToken) ? claimToken.AsString : null,
-        document.TryGetValue(Fields.LeaseExpiresTime, out var lease) ? lease.ToUniversalTime() : null,
+        document.TryGetValue(Fields.LeaseExpiresTime, out var lease) ? Instant.Normalize(lease.ToUniversalTime()) : null,
         document.TryGetValue(Fields.Version, out var version) ? version.ToInt64() : 0));
 
     public static TaskState ParseState(string value) =>
