@@ -1,34 +1,13 @@
 using MongoDB.Driver;
-using TaskService.Application.Common.Exceptions;
 
 namespace TaskService.Infrastructure.Mongo;
 
-/// <summary>Turns "MongoDB cannot be reached" into <see cref="StoreUnavailableException"/> (a 503), whatever form the driver gives it.</summary>
+/// <summary>MongoDB cannot be reached or cannot take writes right now, whatever form the driver gives it.</summary>
 internal static class MongoErrors
 {
-    public static async Task Translate(Func<Task> operation)
-    {
-        try
-        {
-            await operation();
-        }
-        catch (Exception exception) when (IsUnavailable(exception))
-        {
-            throw Unavailable(exception);
-        }
-    }
+    public static Task Translate(Func<Task> operation) => StoreErrors.Translate(operation, "MongoDB", IsUnavailable);
 
-    public static async Task<T> Translate<T>(Func<Task<T>> operation)
-    {
-        try
-        {
-            return await operation();
-        }
-        catch (Exception exception) when (IsUnavailable(exception))
-        {
-            throw Unavailable(exception);
-        }
-    }
+    public static Task<T> Translate<T>(Func<Task<T>> operation) => StoreErrors.Translate(operation, "MongoDB", IsUnavailable);
 
     public static bool IsUnavailable(Exception exception) => exception is TimeoutException
         or MongoConnectionException
@@ -36,7 +15,4 @@ internal static class MongoErrors
         or MongoNodeIsRecoveringException
         or MongoWaitQueueFullException
         or MongoExecutionTimeoutException;
-
-    private static StoreUnavailableException Unavailable(Exception exception) =>
-        new("The task store (MongoDB) is unavailable; try again shortly.", exception);
 }
