@@ -64,7 +64,7 @@ public static partial class DependencyInjection
             : Task.CompletedTask);
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseOpenApi(settings => settings.Path = OpenApiConfiguration.DocumentPath);
-        app.UseSwaggerUi(settings => settings.DocumentPath = OpenApiConfiguration.DocumentPath);
+        app.UseSwaggerUi(settings => settings.SwaggerRoutes.Add(new NSwag.AspNetCore.SwaggerUiRoute("Task API v1", OpenApiConfiguration.DocumentPath)));
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapControllers();

@@ -38,7 +38,7 @@ public static class OpenApiConfiguration
     };
 
     public static IServiceCollection AddTaskApiDocument(this IServiceCollection services) =>
-        services.AddTransient<IStartupFilter, SwaggerUiDocumentLink>().AddOpenApiDocument(settings =>
+        services.AddOpenApiDocument(settings =>
         {
             settings.DocumentName = "v1";
             settings.Title = "Task API";
@@ -215,32 +215,6 @@ public static class OpenApiConfiguration
         {
             schema.RequiredProperties.Add(property);
         }
-    }
-
-    /// <summary>
-    /// NSwag's single-document Swagger UI page learns which document to show from its <c>?url=</c> query, which only the
-    /// redirect from <c>/swagger</c> adds: opened directly (a bookmark, a link), <c>/swagger/index.html</c> would show no
-    /// API. This sends such a request to the address that redirect uses.
-    /// </summary>
-    private sealed class SwaggerUiDocumentLink : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                var request = context.Request;
-                if ((HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-                    && request.Path.Equals(SwaggerUiIndexPath, StringComparison.Ordinal)
-                    && !request.Query.ContainsKey("url"))
-                {
-                    context.Response.Redirect($"{request.PathBase}{SwaggerUiIndexPath}?url={request.PathBase}{DocumentPath}");
-                    return Task.CompletedTask;
-                }
-
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
     }
 
     private sealed class ContractSchemaNames : ISchemaNameGenerator
