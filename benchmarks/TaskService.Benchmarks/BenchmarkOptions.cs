@@ -15,6 +15,7 @@ internal sealed class BenchmarkOptions
           --poll-interval T           throughput: Engine:PollInterval (default 00:00:00.050)
           --creators N                throughput: concurrent create requests (default 16)
           --precreate true            throughput: create all tasks first with the engines off, then time the engines alone
+          --runner noop|http          throughput: the built-in no-op runner (default) or HTTP delivery to a local endpoint
           --clients N                 api: concurrent clients (default 16)
           --duration S                api: seconds per operation (default 10)
           --sqlite-synchronous X      Sqlite:Synchronous (default: the service's default, Full)
@@ -38,6 +39,8 @@ internal sealed class BenchmarkOptions
 
     public bool Precreate { get; private set; }
 
+    public string Runner { get; private set; } = "noop";
+
     public int Clients { get; private set; } = 16;
 
     public int DurationSeconds { get; private set; } = 10;
@@ -60,6 +63,14 @@ internal sealed class BenchmarkOptions
                 case "--store":
                     options.Store = value.ToLowerInvariant();
                     if (options.Store is not ("sqlite" or "mongo"))
+                    {
+                        return null;
+                    }
+
+                    break;
+                case "--runner":
+                    options.Runner = value.ToLowerInvariant();
+                    if (options.Runner is not ("noop" or "http"))
                     {
                         return null;
                     }

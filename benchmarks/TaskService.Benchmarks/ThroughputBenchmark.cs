@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 namespace TaskService.Benchmarks;
 
 /// <summary>
-/// N service instances on one store run no-op tasks through the HTTP runner (an endpoint answering 200 at once).
+/// N service instances on one store run no-op tasks: with the built-in no-op runner (<c>--runner noop</c>, the default),
+/// or through the HTTP runner to an endpoint answering 200 at once (<c>--runner http</c>).
 /// By default tasks are created concurrently while the engines run; the figure is from the first create request to
 /// the moment all tasks are listed as completed (and, from the tasks' own times, first createdTime to last
 /// modifiedTime). With <c>--precreate true</c> all tasks are created with the engines off, the instances are
@@ -20,7 +21,8 @@ internal static class ThroughputBenchmark
         await using var harness = await Harness.CreateAsync(options);
         var engine = new Dictionary<string, string>
         {
-            [$"Runners:Http:{Harness.Type}:Url"] = endpoint.Url.ToString(),
+            [options.Runner == "http" ? $"Runners:Http:{Harness.Type}:Url" : "Runners:NoOp:Types:0"] =
+                options.Runner == "http" ? endpoint.Url.ToString() : Harness.Type,
             ["Engine:MaxConcurrency"] = options.MaxConcurrency.ToString(CultureInfo.InvariantCulture),
             ["Engine:PollInterval"] = options.PollInterval,
             ["Engine:LeaseDuration"] = "00:00:30",
@@ -30,7 +32,7 @@ internal static class ThroughputBenchmark
         var clients = harness.Services.Select(Harness.Client).ToArray();
         try
         {
-            Console.WriteLine($"instances={options.Instances} tasks={count} creators={options.Creators} Engine:MaxConcurrency={options.MaxConcurrency} Engine:PollInterval={options.PollInterval} precreate={options.Precreate}");
+            Console.WriteLine($"runner={options.Runner} instances={options.Instances} tasks={count} creators={options.Creators} Engine:MaxConcurrency={options.MaxConcurrency} Engine:PollInterval={options.PollInterval} precreate={options.Precreate}");
             var run = Guid.NewGuid().ToString("N")[..8];
             var next = -1;
             var total = Stopwatch.StartNew();

@@ -46,6 +46,10 @@ public static class DependencyInjection
         builder.Services.AddSingleton<TaskEngine>();
         builder.Services.AddHostedService(services => services.GetRequiredService<TaskEngine>());
         builder.Services.AddHttpTaskRunner(builder.Configuration);
+        if (builder.Configuration.GetSection(NoOpTaskRunner.TypesSetting).Get<string[]>() is { Length: > 0 } noOpTypes)
+        {
+            builder.Services.AddSingleton<ITaskRunner>(new NoOpTaskRunner(noOpTypes));
+        }
     }
 
     private static void AddMongo(IHostApplicationBuilder builder)

@@ -26,6 +26,7 @@ public sealed partial class TaskEngine(
     ILogger<TaskEngine> logger) : BackgroundService
 {
     private const int SweepBatch = 100;
+    private const int MaxClaimBatch = 32;
 
     private readonly EngineOptions _options = options.Value;
     private readonly Dictionary<string, ITaskRunner> _runners = RunnersByType(runners);
@@ -87,26 +88,52 @@ public sealed partial class TaskEngine(
         await DrainAsync();
     }
 
+    /// <summary>
+    /// Claims one task; when there was one, claims as many more as there is room for, all at once, so that a store that
+    /// commits concurrent writes together (SQLite's group commit) syncs once for the batch. An idle store therefore
+    /// costs one claim query per poll, whatever the concurrency.
+    /// </summary>
     private async Task ClaimWhileThereIsRoomAsync(CancellationToken stoppingToken)
     {
-        while (_active.Count < _options.MaxConcurrency && !stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested)
         {
             var types = _runners.Keys.Where(type => ActiveOfType(type) < _options.MaxConcurrencyFor(type)).ToList();
-            if (types.Count == 0)
+            var room = types.Count == 0
+                ? 0
+                : Math.Min(_options.MaxConcurrency - _active.Count, types.Min(type => _options.MaxConcurrencyFor(type) - ActiveOfType(type)));
+            if (room <= 0 || !await ClaimAndStartAsync(types, 1) || room == 1)
             {
                 return;
             }
 
-            var now = Now();
-            var claimToken = RandomNumberGenerator.GetHexString(32, lowercase: true);
-            var task = await store.ClaimNextAsync(types, now, claimToken, now + _options.LeaseDuration, stoppingToken);
-            if (task is null)
+            if (!await ClaimAndStartAsync(types, Math.Min(room - 1, MaxClaimBatch)))
             {
                 return;
             }
-
-            Start(task, claimToken);
         }
+    }
+
+    /// <summary>Claims up to <paramref name="count"/> tasks concurrently and starts them; false when the store ran out.</summary>
+    private async Task<bool> ClaimAndStartAsync(IReadOnlyCollection<string> types, int count)
+    {
+        var now = Now();
+        var claims = await Task.WhenAll(Enumerable.Range(0, count).Select(async _ =>
+        {
+            var claimToken = RandomNumberGenerator.GetHexString(32, lowercase: true);
+            // Not cancellable: a claim the store applied but whose answer was abandoned would leave a task running
+            // with nobody to run it until its lease ran out. A claim that lands during shutdown is given back by the drain.
+            var task = await store.ClaimNextAsync(types, now, claimToken, now + _options.LeaseDuration, CancellationToken.None);
+            return (Task: task, ClaimToken: claimToken);
+        }));
+        foreach (var (task, claimToken) in claims)
+        {
+            if (task is not null)
+            {
+                Start(task, claimToken);
+            }
+        }
+
+        return claims.All(claim => claim.Task is not null);
     }
 
     private void Start(BackgroundTask task, string claimToken)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -12,8 +13,12 @@ namespace TaskService.Infrastructure.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
+    private const int MaxGroupSize = 256;
+
     private readonly string _connectionString;
     private readonly string _connectionPragmas;
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private int _writerStarted;
 
     public SqliteDatabase(IOptions<SqliteOptions> options)
     {
@@ -70,18 +75,108 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
-    /// Runs one write in a <c>BEGIN IMMEDIATE</c> transaction, which takes the write lock up front (waiting up to
-    /// the busy timeout) so a write never fails half-way on a lock held by another process.
+    /// Runs one write. Writes waiting together are committed together (group commit): one <c>BEGIN IMMEDIATE</c>
+    /// transaction, one savepoint per write so that a failing write fails alone, and one sync to disk for the group,
+    /// instead of one each. The write lock is taken up front (waiting up to the busy timeout), so a group never fails
+    /// half-way on a lock held by another process. Each caller's task completes only after the commit: a write that
+    /// returned is durable as <see cref="Synchronous"/> promises.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteCommand, Task<T>> write, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var result = await write(command);
-        transaction.Commit();
-        return result;
+        var pending = new PendingWrite(async command => await write(command), cancellationToken);
+        await _writes.Writer.WriteAsync(pending, cancellationToken);
+        EnsureWriter();
+        return (T)(await pending.Completion.Task)!;
+    }
+
+    private void EnsureWriter()
+    {
+        if (Interlocked.CompareExchange(ref _writerStarted, 1, 0) == 0)
+        {
+            _ = Task.Run(WriteGroupsAsync);
+        }
+    }
+
+    private async Task WriteGroupsAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroupSize);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (group.Count < MaxGroupSize && _writes.Reader.TryRead(out var pending))
+            {
+                if (pending.CancellationToken.IsCancellationRequested)
+                {
+                    pending.Completion.TrySetCanceled(pending.CancellationToken);
+                }
+                else
+                {
+                    group.Add(pending);
+                }
+            }
+
+            if (group.Count > 0)
+            {
+                await CommitGroupAsync(group);
+                group.Clear();
+            }
+        }
+    }
+
+    private async Task CommitGroupAsync(List<PendingWrite> group)
+    {
+        var results = new object?[group.Count];
+        var failures = new Exception?[group.Count];
+        try
+        {
+            await using var connection = await OpenAsync(CancellationToken.None);
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            for (var index = 0; index < group.Count; index++)
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                transaction.Save("write");
+                try
+                {
+                    results[index] = await group[index].Write(command);
+                    transaction.Release("write");
+                }
+                catch (Exception exception)
+                {
+                    transaction.Rollback("write");
+                    transaction.Release("write");
+                    failures[index] = exception;
+                }
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // The group did not commit (lock timeout, I/O error): nothing of it is stored, so every write fails.
+            foreach (var pending in group)
+            {
+                pending.Completion.TrySetException(exception);
+            }
+
+            return;
+        }
+
+        for (var index = 0; index < group.Count; index++)
+        {
+            if (failures[index] is { } failure)
+            {
+                group[index].Completion.TrySetException(failure);
+            }
+            else
+            {
+                group[index].Completion.TrySetResult(results[index]);
+            }
+        }
+    }
+
+    private sealed record PendingWrite(Func<SqliteCommand, Task<object?>> Write, CancellationToken CancellationToken)
+    {
+        public TaskCompletionSource<object?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Closes the idle pooled connections, so the last one out checkpoints the write-ahead log.</summary>

@@ -11,26 +11,41 @@ public sealed class SqliteDispatchStore(SqliteDatabase database) : ITaskDispatch
         IReadOnlyCollection<string> types, DateTime now, string claimToken, DateTime leaseExpiresTime, CancellationToken cancellationToken) =>
         SqliteErrors.Translate(() => database.WriteAsync(async command =>
         {
-            var typeParameters = types.Select((type, index) =>
+            var index = 0;
+            foreach (var type in types)
             {
-                var name = string.Create(CultureInfo.InvariantCulture, $"@type{index}");
-                command.Parameters.AddWithValue(name, type);
-                return name;
-            }).ToList();
-            // One statement inside BEGIN IMMEDIATE: the choice and the claim happen under the write lock.
-            command.CommandText =
-                "UPDATE tasks SET state = 'running', run_time = @now, claim_token = @token, lease_expires_time = @lease, " +
-                "modified_time = @now, attempts = attempts + 1, version = version + 1 " +
-                "WHERE id = (SELECT id FROM tasks INDEXED BY tasks_claim WHERE state = 'pending' " +
-                $"AND type IN ({string.Join(", ", typeParameters)}) AND available_time <= @now AND expiration_time > @now " +
-                "ORDER BY priority DESC, available_time, created_time LIMIT 1) " +
-                $"RETURNING {Columns};";
+                command.Parameters.AddWithValue(string.Create(CultureInfo.InvariantCulture, $"@type{index++}"), type);
+            }
+
+            command.CommandText = ClaimSql(types.Count);
             command.Parameters.AddWithValue("@now", ToUnixMilliseconds(now));
             command.Parameters.AddWithValue("@token", claimToken);
             command.Parameters.AddWithValue("@lease", ToUnixMilliseconds(leaseExpiresTime));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             return await reader.ReadAsync(cancellationToken) ? ToTask(reader) : null;
         }, cancellationToken));
+
+    /// <summary>
+    /// The claim, one statement run inside <c>BEGIN IMMEDIATE</c> so the choice and the claim happen under the write
+    /// lock, for types bound as <c>@type0</c>…: each type's best candidate comes straight off <c>tasks_claim</c>
+    /// without sorting; with several types the outer ORDER BY picks among at most one row per type (a single
+    /// <c>IN (…)</c> would sort every runnable task instead).
+    /// </summary>
+    internal static string ClaimSql(int typeCount)
+    {
+        static string Candidate(int index, string columns) =>
+            $"SELECT {columns} FROM tasks INDEXED BY tasks_claim WHERE state = 'pending' AND type = @type{index} " +
+            "AND available_time <= @now AND expiration_time > @now ORDER BY priority DESC, available_time, created_time LIMIT 1";
+
+        var choice = typeCount == 1
+            ? Candidate(0, "id")
+            : "SELECT id FROM (" + string.Join(" UNION ALL ", Enumerable.Range(0, typeCount)
+                .Select(index => $"SELECT * FROM ({Candidate(index, "id, priority, available_time, created_time")})")) +
+              ") ORDER BY priority DESC, available_time, created_time LIMIT 1";
+        return "UPDATE tasks SET state = 'running', run_time = @now, claim_token = @token, lease_expires_time = @lease, " +
+            "modified_time = @now, attempts = attempts + 1, version = version + 1 " +
+            $"WHERE id = ({choice}) RETURNING {Columns};";
+    }
 
     public Task<bool> RenewLeaseAsync(TaskId id, string claimToken, DateTime leaseExpiresTime, CancellationToken cancellationToken) =>
         SqliteErrors.Translate(async () =>
