@@ -80,7 +80,11 @@ public sealed class StoreUnavailableTests
 
             var writes = Operations(repository, queries, existing, copy!, blocked).Where(operation => operation.Name is "AddAsync" or "SaveAsync" or "DeleteAsync").ToList();
             Assert.That(writes, Has.Count.EqualTo(3));
-            await Task.WhenAll(writes.Select(write => AssertUnavailableFastAsync(write.Name, write.Run, atLeast: TimeSpan.FromSeconds(0.9))));
+            // One after the other: each assertion opens an NUnit assertion scope, and those must not interleave.
+            foreach (var (name, run) in writes)
+            {
+                await AssertUnavailableFastAsync(name, run, atLeast: TimeSpan.FromSeconds(0.9));
+            }
 
             // Write-ahead logging: readers do not wait for the writer.
             using (Assert.EnterMultipleScope())

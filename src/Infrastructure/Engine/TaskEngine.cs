@@ -46,6 +46,7 @@ public sealed partial class TaskEngine(
         LogStarted(logger, _runners.Count == 0 ? "(none: sweeping only)" : string.Join(", ", _runners.Keys.Order(StringComparer.Ordinal)));
         var nextSweep = DateTime.MinValue;
         var nextRenewal = DateTime.MinValue;
+        var nextOwnershipCheck = DateTime.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -57,7 +58,12 @@ public sealed partial class TaskEngine(
                     nextSweep = now + _options.SweepInterval;
                 }
 
-                await CancelRunsNoLongerOursAsync(stoppingToken);
+                if (now >= nextOwnershipCheck)
+                {
+                    await CancelRunsNoLongerOursAsync(stoppingToken);
+                    nextOwnershipCheck = now + _options.PollInterval;
+                }
+
                 if (now >= nextRenewal)
                 {
                     await RenewLeasesAsync(stoppingToken);
@@ -140,7 +146,7 @@ public sealed partial class TaskEngine(
     {
         using var data = JsonDocument.Parse(task.Data.Json);
         var run = new TaskRun(task.Id.Value, task.Name, task.Type, task.Priority, data.RootElement.Clone(), task.Attempts);
-        var active = new ActiveRun(run, claimToken);
+        var active = new ActiveRun(run, claimToken, task);
         _active[run.Id] = active;
         LogClaimed(logger, run.Id, run.Type, run.Attempt);
         active.Completion = Task.Run(() => RunAsync(active));
@@ -176,7 +182,8 @@ public sealed partial class TaskEngine(
                 outcome = RunOutcome.Retry($"{exception.GetType().Name}: {exception.Message}");
             }
 
-            var result = await recorder.RecordAsync(run, active.ClaimToken, outcome, _options.RetryPolicyFor(run.Type), CancellationToken.None);
+            var result = await recorder.RecordAsync(
+                run, active.ClaimToken, outcome, _options.RetryPolicyFor(run.Type), CancellationToken.None, active.Claimed);
             switch (result)
             {
                 case RecordResult.RecordedWithoutRunnerData:
@@ -290,9 +297,12 @@ public sealed partial class TaskEngine(
         Shutdown,
     }
 
-    private sealed class ActiveRun(TaskRun run, string claimToken)
+    private sealed class ActiveRun(TaskRun run, string claimToken, BackgroundTask claimed)
     {
         public TaskRun Run { get; } = run;
+
+        /// <summary>The task as claimed; its outcome is written on this copy first, saving a read when nothing changed.</summary>
+        public BackgroundTask Claimed { get; } = claimed;
 
         public string ClaimToken { get; } = claimToken;
 

@@ -28,10 +28,15 @@ public sealed class RunRecorder(ITaskRepository repository, TimeProvider timePro
     private const int MaxWriteAttempts = 20;
 
     /// <param name="run">What the runner was given; its data tells whether the API changed the data meanwhile.</param>
-    public Task<RecordResult> RecordAsync(TaskRun run, string claimToken, RunOutcome outcome, RetryPolicy policy, CancellationToken cancellationToken)
+    /// <param name="claimed">
+    /// The task as claimed, when the caller still has it: the first write is tried on it without reading the task again
+    /// (any change since, such as an API update or a lease renewal, makes that write fail and the task is re-read).
+    /// </param>
+    public Task<RecordResult> RecordAsync(
+        TaskRun run, string claimToken, RunOutcome outcome, RetryPolicy policy, CancellationToken cancellationToken, BackgroundTask? claimed = null)
     {
-        var dataGivenToRunner = TaskData.Parse(run.Data.GetRawText());
-        return WriteAsync(run.Id, claimToken, task =>
+        var dataGivenToRunner = claimed?.Data ?? TaskData.Parse(run.Data.GetRawText());
+        return WriteAsync(run.Id, claimToken, claimed, task =>
         {
             var now = timeProvider.GetUtcNow().UtcDateTime;
             var keepRunnerData = true;
@@ -76,7 +81,7 @@ public sealed class RunRecorder(ITaskRepository repository, TimeProvider timePro
 
     /// <summary>Gives a run back without counting the attempt (graceful shutdown): pending, available at once.</summary>
     public Task<RecordResult> ReleaseAsync(string taskId, string claimToken, CancellationToken cancellationToken) =>
-        WriteAsync(taskId, claimToken, task =>
+        WriteAsync(taskId, claimToken, null, task =>
         {
             task.Release(timeProvider.GetUtcNow().UtcDateTime, claimToken);
             return RecordResult.Recorded;
@@ -113,12 +118,12 @@ public sealed class RunRecorder(ITaskRepository repository, TimeProvider timePro
     }
 
     private async Task<RecordResult> WriteAsync(
-        string taskId, string claimToken, Func<BackgroundTask, RecordResult> change, CancellationToken cancellationToken)
+        string taskId, string claimToken, BackgroundTask? claimed, Func<BackgroundTask, RecordResult> change, CancellationToken cancellationToken)
     {
         var id = TaskId.Parse(taskId);
         for (var attempt = 1; ; attempt++)
         {
-            var task = await repository.GetAsync(id, cancellationToken);
+            var task = attempt == 1 && claimed is not null ? claimed : await repository.GetAsync(id, cancellationToken);
             if (task is null)
             {
                 return RecordResult.TaskDeleted;
