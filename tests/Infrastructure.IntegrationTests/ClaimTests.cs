@@ -415,7 +415,7 @@ public sealed class ClaimTests(string provider) : StoreContractTestBase(provider
     {
         if (Provider == TaskStore.Mongo)
         {
-            var keys = (await MongoIndexesAsync()).Select(KeysOf).ToList();
+            var keys = (await QueryPlans.MongoIndexesAsync(Store)).Select(QueryPlans.KeysOf).ToList();
             using (Assert.EnterMultipleScope())
             {
                 Assert.That(keys, Has.Some.EqualTo("state:1,expirationTime:1"), string.Join("; ", keys));
@@ -489,16 +489,6 @@ public sealed class ClaimTests(string provider) : StoreContractTestBase(provider
 
     // ---- MongoDB -------------------------------------------------------------------------------------------------
 
-    private async Task<List<BsonDocument>> MongoIndexesAsync()
-    {
-        var mongo = await TestMongo.SharedAsync();
-        using var cursor = await Store.OpenMongoCollection(mongo.ConnectionString).Indexes.ListAsync();
-        return await cursor.ToListAsync();
-    }
-
-    private static string KeysOf(BsonDocument index) =>
-        string.Join(",", index["key"].AsBsonDocument.Select(key => $"{key.Name}:{key.Value.ToDouble()}"));
-
     /// <summary>
     /// Equalities on state and type first (either order), then exactly the claim order: priority descending,
     /// availableTime and createdTime ascending. With that prefix the index hands the tasks over already sorted, so
@@ -516,9 +506,9 @@ public sealed class ClaimTests(string provider) : StoreContractTestBase(provider
 
     private async Task AssertMongoServesClaimAsync(string type)
     {
-        var indexes = await MongoIndexesAsync();
+        var indexes = await QueryPlans.MongoIndexesAsync(Store);
         var serving = indexes.Where(index => ServesTheClaim(index["key"].AsBsonDocument)).ToList();
-        Assert.That(serving, Is.Not.Empty, $"an index on state and type, then priority:-1, availableTime:1, createdTime:1; have {string.Join("; ", indexes.Select(KeysOf))}");
+        Assert.That(serving, Is.Not.Empty, $"an index on state and type, then priority:-1, availableTime:1, createdTime:1; have {string.Join("; ", indexes.Select(QueryPlans.KeysOf))}");
         Assert.That(
             serving.Select(index => index["name"].AsString),
             Has.Member(MongoTaskCollection.ClaimIndexName),
@@ -589,34 +579,7 @@ public sealed class ClaimTests(string provider) : StoreContractTestBase(provider
             { "verbosity", "queryPlanner" },
         };
         var result = await new MongoClient(mongo.ConnectionString).GetDatabase(Store.MongoDatabase).RunCommandAsync<BsonDocument>(command);
-        var stages = new List<string>();
-        CollectStages(result["queryPlanner"]["winningPlan"], stages);
-        return stages;
-    }
-
-    private static void CollectStages(BsonValue value, List<string> stages)
-    {
-        if (value is BsonDocument document)
-        {
-            foreach (var element in document)
-            {
-                if (element.Name == "stage" && element.Value.IsString)
-                {
-                    stages.Add(element.Value.AsString);
-                }
-                else
-                {
-                    CollectStages(element.Value, stages);
-                }
-            }
-        }
-        else if (value is BsonArray array)
-        {
-            foreach (var item in array)
-            {
-                CollectStages(item, stages);
-            }
-        }
+        return QueryPlans.WinningPlanStages(result);
     }
 
     // ---- SQLite --------------------------------------------------------------------------------------------------

@@ -34,11 +34,11 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
     {
         if (Provider == TaskStore.Mongo)
         {
-            var indexes = await MongoIndexesAsync();
+            var indexes = await QueryPlans.MongoIndexesAsync(Store);
             Assert.That(
-                indexes.Where(index => KeysOf(index) == "name:1" && index.GetValue("unique", false).ToBoolean()).ToList(),
+                indexes.Where(index => QueryPlans.KeysOf(index) == "name:1" && index.GetValue("unique", false).ToBoolean()).ToList(),
                 Has.Count.EqualTo(1),
-                $"a unique index on name alone; have {string.Join("; ", indexes.Select(KeysOf))}");
+                $"a unique index on name alone; have {string.Join("; ", indexes.Select(QueryPlans.KeysOf))}");
         }
         else
         {
@@ -104,7 +104,7 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
     {
         if (Provider == TaskStore.Mongo)
         {
-            return (await MongoIndexesAsync()).Select(index => index.ToJson()).Order(StringComparer.Ordinal).ToArray();
+            return (await QueryPlans.MongoIndexesAsync(Store)).Select(index => index.ToJson()).Order(StringComparer.Ordinal).ToArray();
         }
 
         using var connection = Store.OpenSqliteConnection();
@@ -126,19 +126,9 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
 
     // ---- MongoDB -------------------------------------------------------------------------------------------------
 
-    private async Task<List<BsonDocument>> MongoIndexesAsync()
-    {
-        var mongo = await TestMongo.SharedAsync();
-        using var cursor = await Store.OpenMongoCollection(mongo.ConnectionString).Indexes.ListAsync();
-        return await cursor.ToListAsync();
-    }
-
-    private static string KeysOf(BsonDocument index) =>
-        string.Join(",", index["key"].AsBsonDocument.Select(key => $"{key.Name}:{key.Value.ToDouble()}"));
-
     private async Task AssertMongoServesListAsync(TaskListFilter filter)
     {
-        var indexes = await MongoIndexesAsync();
+        var indexes = await QueryPlans.MongoIndexesAsync(Store);
         var equality = new List<string>();
         if (filter.Name is not null)
         {
@@ -160,12 +150,12 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
             // The list order must come from the index: its keys are the equality fields (any order, any direction),
             // then createdTime and _id descending, and nothing else.
             var serving = indexes.Where(index => ServesInOrder(index["key"].AsBsonDocument, equality)).ToList();
-            Assert.That(serving, Is.Not.Empty, $"an index on [{string.Join(",", equality)}] then createdTime:-1, _id:-1; have {string.Join("; ", indexes.Select(KeysOf))}");
+            Assert.That(serving, Is.Not.Empty, $"an index on [{string.Join(",", equality)}] then createdTime:-1, _id:-1; have {string.Join("; ", indexes.Select(QueryPlans.KeysOf))}");
         }
         else
         {
             // A name matches at most one task: the unique name index finds it, and ordering one task is free.
-            Assert.That(indexes.Where(index => KeysOf(index) == "name:1" && index.GetValue("unique", false).ToBoolean()), Is.Not.Empty);
+            Assert.That(indexes.Where(index => QueryPlans.KeysOf(index) == "name:1" && index.GetValue("unique", false).ToBoolean()), Is.Not.Empty);
         }
 
         // The index list proves an index exists; only the query planner proves the list uses it. The emulator
@@ -230,34 +220,7 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
             { "verbosity", "queryPlanner" },
         };
         var result = await new MongoClient(mongo.ConnectionString).GetDatabase(Store.MongoDatabase).RunCommandAsync<BsonDocument>(explain);
-        var stages = new List<string>();
-        CollectStages(result["queryPlanner"]["winningPlan"], stages);
-        return stages;
-    }
-
-    private static void CollectStages(BsonValue value, List<string> stages)
-    {
-        if (value is BsonDocument document)
-        {
-            foreach (var element in document)
-            {
-                if (element.Name == "stage" && element.Value.IsString)
-                {
-                    stages.Add(element.Value.AsString);
-                }
-                else
-                {
-                    CollectStages(element.Value, stages);
-                }
-            }
-        }
-        else if (value is BsonArray array)
-        {
-            foreach (var item in array)
-            {
-                CollectStages(item, stages);
-            }
-        }
+        return QueryPlans.WinningPlanStages(result);
     }
 
     // ---- SQLite --------------------------------------------------------------------------------------------------
