@@ -24,6 +24,8 @@ public sealed class EngineTests(string provider)
         ["Engine:Retry:MaxAttempts"] = "3",
         ["Engine:Retry:BaseDelay"] = "00:00:00.050",
         ["Engine:Retry:MaxDelay"] = "00:00:00.100",
+        // One run at a time: a task a test takes away from the engine cannot be claimed again behind its back.
+        [$"Engine:Types:{ScriptedRunner.Type}:MaxConcurrency"] = "1",
     };
 
     private TaskServiceFactory _factory = null!;
@@ -210,6 +212,47 @@ public sealed class EngineTests(string provider)
     }
 
     [Test]
+    public async Task Reclaim_DuringARun_CancelsTheRunAndItsOutcomeIsNotWritten()
+    {
+        var id = await CreateAsync("block");
+        await WaitForStateAsync(id, "running");
+        var repository = _factory.Services.GetRequiredService<ITaskRepository>();
+        var store = _factory.Services.GetRequiredService<ITaskDispatchStore>();
+        // Another worker takes the task over, as after a lease that ran out: give it back, then claim it with another token.
+        var task = (await repository.GetAsync(TaskId.Parse(id), CancellationToken.None))!;
+        task.Release(DateTime.UtcNow, task.ClaimToken!);
+        Assert.That(await repository.SaveAsync(task, CancellationToken.None), Is.True);
+        var other = await store.ClaimNextAsync([ScriptedRunner.Type], DateTime.UtcNow, "another-worker", DateTime.UtcNow.AddMinutes(5), CancellationToken.None);
+        Assert.That(other?.Id.Value, Is.EqualTo(id));
+
+        await WaitUntilAsync(() => _runner.Cancelled.Contains(id), "the superseded run was not cancelled");
+        _runner.Open(id, RunOutcome.Completed());
+        await Task.Delay(300);
+        var stored = (await repository.GetAsync(TaskId.Parse(id), CancellationToken.None))!;
+        Assert.That(stored.State, Is.EqualTo(TaskState.Running));
+        Assert.That(stored.ClaimToken, Is.EqualTo("another-worker"));
+    }
+
+    [Test]
+    public async Task Shutdown_LetsARunThatFinishesWithinTheGracePeriodComplete()
+    {
+        await using var factory = await TaskServiceFactory.CreateAsync(
+            provider, new Dictionary<string, string?>(FastEngine) { ["Engine:ShutdownGracePeriod"] = "00:00:05" }, services => services.AddSingleton<ITaskRunner>(_runner));
+        using var client = factory.CreateAuthorizedClient();
+        var id = await CreateAsync("block", client);
+        await WaitForAsync(id, task => task["state"]!.GetValue<string>() == "running", client);
+
+        var stopping = factory.Services.GetRequiredService<TaskService.Infrastructure.Engine.TaskEngine>().StopAsync(CancellationToken.None);
+        await Task.Delay(200);
+        Assert.That(stopping.IsCompleted, Is.False, "the engine waits for the running task");
+        _runner.Open(id, RunOutcome.Completed());
+        await stopping;
+
+        var task = (await factory.Services.GetRequiredService<ITaskRepository>().GetAsync(TaskId.Parse(id), CancellationToken.None))!;
+        Assert.That(task.State, Is.EqualTo(TaskState.Completed));
+    }
+
+    [Test]
     public async Task Sweep_WhenPendingTaskExpires_FailsItAsExpired()
     {
         var repository = _factory.Services.GetRequiredService<ITaskRepository>();
@@ -267,7 +310,9 @@ public sealed class EngineTests(string provider)
         Assert.That(task.AvailableTime, Is.LessThanOrEqualTo(DateTime.UtcNow));
     }
 
-    private async Task<string> CreateAsync(string action)
+    private Task<string> CreateAsync(string action) => CreateAsync(action, _client);
+
+    private static async Task<string> CreateAsync(string action, HttpClient client)
     {
         var body = new JsonObject
         {
@@ -278,24 +323,25 @@ public sealed class EngineTests(string provider)
             ["availableTime"] = DateTime.UtcNow.ToString("O"),
             ["expirationTime"] = DateTime.UtcNow.AddHours(2).ToString("O"),
         };
-        using var response = await _client.PostAsync("/v1/tasks", Json(body));
+        using var response = await client.PostAsync("/v1/tasks", Json(body));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
     }
 
     private static StringContent Json(JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
 
-    private async Task<JsonObject> GetAsync(string id) => (await _client.GetFromJsonAsync<JsonObject>($"/v1/tasks/{id}"))!;
+    private async Task<JsonObject> GetAsync(string id, HttpClient? client = null) =>
+        (await (client ?? _client).GetFromJsonAsync<JsonObject>($"/v1/tasks/{id}"))!;
 
     private Task<JsonObject> WaitForStateAsync(string id, string state) => WaitForAsync(id, task => task["state"]!.GetValue<string>() == state);
 
-    private async Task<JsonObject> WaitForAsync(string id, Func<JsonObject, bool> condition)
+    private async Task<JsonObject> WaitForAsync(string id, Func<JsonObject, bool> condition, HttpClient? client = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         JsonObject task;
         do
         {
-            task = await GetAsync(id);
+            task = await GetAsync(id, client);
             if (condition(task))
             {
                 return task;
