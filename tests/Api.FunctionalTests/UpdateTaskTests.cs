@@ -122,6 +122,12 @@ public sealed class UpdateTaskTests(string provider) : ApiTestBase(provider)
         Assert.That(updated["state"]!.GetValue<string>(), Is.EqualTo("running"));
         Assert.That(updated["data"]!.ToJsonString(), Is.EqualTo("""{"edited":"during run"}"""));
         Assert.That(updated.ContainsKey("runTime"), Is.True);
+        var running = await GetTaskAsync(id);
+        Assert.That(running.Select(property => property.Key), Is.SubsetOf(new[]
+        {
+            "id", "name", "type", "priority", "data", "availableTime", "expirationTime", "state", "error", "runTime", "duration",
+            "createdTime", "modifiedTime",
+        }), "leases, claim tokens, attempts and versions never appear in the resource");
     }
 
     [Test]
