@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TaskService.TestSupport;
 
 namespace TaskService.Benchmarks;
 
@@ -12,7 +13,7 @@ internal static class DispatchLatencyBenchmark
     public static async Task RunAsync(BenchmarkOptions options)
     {
         var count = options.Count ?? 500;
-        await using var endpoint = await DeliveryEndpoint.StartAsync();
+        await using var endpoint = await DeliveryRecorder.StartAsync(TimeSpan.Zero);
         await using var harness = await Harness.CreateAsync(options);
         var service = await harness.StartServiceAsync(new Dictionary<string, string>
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using TaskService.TestSupport;
 
 namespace TaskService.Benchmarks;
 
@@ -17,7 +18,7 @@ internal static class ThroughputBenchmark
     public static async Task RunAsync(BenchmarkOptions options)
     {
         var count = options.Count ?? 3000;
-        await using var endpoint = await DeliveryEndpoint.StartAsync();
+        await using var endpoint = await DeliveryRecorder.StartAsync(TimeSpan.Zero);
         await using var harness = await Harness.CreateAsync(options);
         var engine = new Dictionary<string, string>
         {
@@ -45,7 +46,7 @@ internal static class ThroughputBenchmark
             });
             await Task.WhenAll(creators);
             var createSeconds = total.Elapsed.TotalSeconds;
-            Console.WriteLine($"create phase: {count} creates in {Stats.F(createSeconds, 2)} s = {Stats.F(count / createSeconds)} creates/s ({(options.Precreate ? "engines off" : "engines running meanwhile")}; deliveries so far {endpoint.Deliveries})");
+            Console.WriteLine($"create phase: {count} creates in {Stats.F(createSeconds, 2)} s = {Stats.F(count / createSeconds)} creates/s ({(options.Precreate ? "engines off" : "engines running meanwhile")}; deliveries so far {endpoint.TotalDeliveries})");
 
             if (options.Precreate)
             {
@@ -78,7 +79,7 @@ internal static class ThroughputBenchmark
 
             var observed = total.Elapsed.TotalSeconds;
             var from = options.Precreate ? "first instance start" : "first create";
-            Console.WriteLine($"completed: {completed.Count} of {count}; deliveries: {endpoint.Deliveries}");
+            Console.WriteLine($"completed: {completed.Count} of {count}; deliveries: {endpoint.TotalDeliveries}");
             Console.WriteLine($"{from} -> all completed (observed by polling the list every 50 ms): {Stats.F(observed, 2)} s = {Stats.F(completed.Count / observed)} tasks/s");
             if (completed.Count > 0)
             {

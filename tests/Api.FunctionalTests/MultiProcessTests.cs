@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using TaskService.Api.FunctionalTests.Support;
 using TaskService.TestSupport;
 
 namespace TaskService.Api.FunctionalTests;
