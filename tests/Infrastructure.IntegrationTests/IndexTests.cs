@@ -4,6 +4,7 @@ using MongoDB.Driver;
 using TaskService.Application.Common.Interfaces;
 using TaskService.Domain.Tasks;
 using TaskService.Infrastructure.IntegrationTests.Support;
+using TaskService.Infrastructure.Sqlite;
 using TaskService.TestSupport;
 
 namespace TaskService.Infrastructure.IntegrationTests;
@@ -15,12 +16,6 @@ namespace TaskService.Infrastructure.IntegrationTests;
 /// </summary>
 public sealed class IndexTests(string provider) : StoreContractTestBase(provider)
 {
-    private const string Columns =
-        "id, name, type, priority, data, available_time, expiration_time, state, error, run_time, duration, " +
-        "created_time, modified_time, attempts, claim_token, lease_expires_time, version";
-
-    private const string ListOrderSql = " ORDER BY created_time DESC, id DESC LIMIT @limit OFFSET @offset";
-
     /// <summary>Every filter the list takes: none, one, two or all three of name, type and state.</summary>
     public static IEnumerable<TestCaseData> FilterShapes() =>
         from byName in new[] { false, true }
@@ -247,29 +242,12 @@ public sealed class IndexTests(string provider) : StoreContractTestBase(provider
     {
         using var connection = Store.OpenSqliteConnection();
         using var command = connection.CreateCommand();
-        var conditions = new List<string>();
-        if (filter.Name is not null)
-        {
-            conditions.Add("name = @name");
-            command.Parameters.AddWithValue("@name", filter.Name);
-        }
-
-        if (filter.Type is not null)
-        {
-            conditions.Add("type = @type");
-            command.Parameters.AddWithValue("@type", filter.Type);
-        }
-
-        if (filter.State is { } state)
-        {
-            conditions.Add("state = @state");
-            command.Parameters.AddWithValue("@state", state.ToWireName());
-        }
-
+        command.Parameters.AddWithValue("@name", filter.Name ?? "");
+        command.Parameters.AddWithValue("@type", filter.Type ?? "");
+        command.Parameters.AddWithValue("@state", filter.State?.ToWireName() ?? "");
         command.Parameters.AddWithValue("@limit", 10);
         command.Parameters.AddWithValue("@offset", 20);
-        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
-        command.CommandText = "EXPLAIN QUERY PLAN SELECT " + Columns + " FROM tasks" + where + ListOrderSql + ";";
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteTaskRepository.ListSql(filter);
         var plan = new List<string>();
         using (var reader = command.ExecuteReader())
         {

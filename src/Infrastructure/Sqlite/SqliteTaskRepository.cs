@@ -101,33 +101,22 @@ public sealed class SqliteTaskRepository(SqliteDatabase database) : ITaskReposit
 
             await using var connection = await database.OpenAsync(cancellationToken);
             await using var command = connection.CreateCommand();
-            var conditions = new List<string>(3);
+            command.CommandText = ListSql(filter);
             if (filter.Name is not null)
             {
-                conditions.Add("name = @name");
                 command.Parameters.AddWithValue("@name", filter.Name);
             }
 
             if (filter.Type is not null)
             {
-                conditions.Add("type = @type");
                 command.Parameters.AddWithValue("@type", filter.Type);
             }
 
             if (filter.State is { } state)
             {
-                conditions.Add("state = @state");
                 command.Parameters.AddWithValue("@state", state.ToWireName());
             }
 
-            var sql = new StringBuilder("SELECT " + Columns + " FROM tasks");
-            if (conditions.Count > 0)
-            {
-                sql.Append(" WHERE ").AppendJoin(" AND ", conditions);
-            }
-
-            sql.Append(" ORDER BY created_time DESC, id DESC LIMIT @limit OFFSET @offset;");
-            command.CommandText = sql.ToString();
             command.Parameters.AddWithValue("@limit", size);
             command.Parameters.AddWithValue("@offset", skip);
 
@@ -140,6 +129,34 @@ public sealed class SqliteTaskRepository(SqliteDatabase database) : ITaskReposit
 
             return tasks;
         });
+
+    /// <summary>The list query for the filters given in <paramref name="filter"/>, bound as @name, @type, @state, @limit, @offset.</summary>
+    internal static string ListSql(TaskListFilter filter)
+    {
+        var conditions = new List<string>(3);
+        if (filter.Name is not null)
+        {
+            conditions.Add("name = @name");
+        }
+
+        if (filter.Type is not null)
+        {
+            conditions.Add("type = @type");
+        }
+
+        if (filter.State is not null)
+        {
+            conditions.Add("state = @state");
+        }
+
+        var sql = new StringBuilder("SELECT " + Columns + " FROM tasks");
+        if (conditions.Count > 0)
+        {
+            sql.Append(" WHERE ").AppendJoin(" AND ", conditions);
+        }
+
+        return sql.Append(" ORDER BY created_time DESC, id DESC LIMIT @limit OFFSET @offset;").ToString();
+    }
 
     private static void Bind(SqliteCommand command, TaskSnapshot task)
     {
