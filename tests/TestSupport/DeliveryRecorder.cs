@@ -84,10 +84,14 @@ public sealed class DeliveryRecorder : IAsyncDisposable
             _deliveries.AddOrUpdate(id, 1, (_, count) => count + 1);
             if (_delay > TimeSpan.Zero)
             {
-                await Task.Delay(_delay);
+                await Task.Delay(_delay, context.RequestAborted);
             }
 
             context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The runner gave up on this delivery (its run was cancelled or it timed out).
         }
         finally
         {

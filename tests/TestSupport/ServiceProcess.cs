@@ -37,8 +37,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public bool HasExited => _process.HasExited;
-
     /// <summary>Starts the service with the given settings (as environment variables) and waits until it answers.</summary>
     public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string> settings, TimeSpan? timeout = null)
     {
