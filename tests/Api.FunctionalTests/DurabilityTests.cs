@@ -11,16 +11,14 @@ namespace TaskService.Api.FunctionalTests;
 [NonParallelizable]
 public sealed class DurabilityTests(string provider)
 {
-    private const string Token = "durability-token";
-
     [Test]
     public async Task CreatedTasks_SurviveSigkillAndRestart_Unchanged()
     {
-        var settings = await SettingsAsync();
+        var settings = await ServiceProcess.StoreSettingsAsync(provider, "durable");
         var acknowledged = new List<string>();
         await using (var service = await ServiceProcess.StartAsync(settings))
         {
-            using var client = Client(service);
+            using var client = service.CreateClient();
             for (var i = 0; i < 20; i++)
             {
                 using var response = await client.PostAsJsonAsync("/v1/tasks", NewTask(i));
@@ -33,7 +31,7 @@ public sealed class DurabilityTests(string provider)
         }
 
         await using var restarted = await ServiceProcess.StartAsync(settings);
-        using var again = Client(restarted);
+        using var again = restarted.CreateClient();
         foreach (var created in acknowledged)
         {
             var id = JsonNode.Parse(created)!["id"]!.GetValue<string>();
@@ -52,32 +50,4 @@ public sealed class DurabilityTests(string provider)
         ["availableTime"] = DateTime.UtcNow.ToString("O"),
         ["expirationTime"] = DateTime.UtcNow.AddDays(1).ToString("O"),
     };
-
-    private static HttpClient Client(ServiceProcess service)
-    {
-        var client = new HttpClient { BaseAddress = service.Address };
-        client.DefaultRequestHeaders.Add("X-Tidepool-Session-Token", Token);
-        return client;
-    }
-
-    private async Task<Dictionary<string, string>> SettingsAsync()
-    {
-        var settings = new Dictionary<string, string>
-        {
-            ["Storage:Provider"] = provider,
-            ["Auth:ServerTokens:0"] = Token,
-        };
-        if (provider == "Sqlite")
-        {
-            settings["Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "taskservice-tests", $"durable-{Guid.NewGuid():N}.db");
-        }
-        else
-        {
-            var mongo = await TestMongo.SharedAsync();
-            settings["Mongo:ConnectionString"] = mongo.ConnectionString;
-            settings["Mongo:Database"] = TestMongo.NewDatabaseName("durable");
-        }
-
-        return settings;
-    }
 }

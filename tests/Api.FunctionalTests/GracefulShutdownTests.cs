@@ -11,36 +11,20 @@ namespace TaskService.Api.FunctionalTests;
 [NonParallelizable]
 public sealed class GracefulShutdownTests(string provider)
 {
-    private const string Token = "shutdown-token";
-
     [Test]
     public async Task Sigterm_WhileTasksRun_ReturnsThemToPendingWithoutCountingTheAttempt()
     {
         await using var recorder = await DeliveryRecorder.StartAsync(TimeSpan.FromMinutes(5));
-        var settings = new Dictionary<string, string>
-        {
-            ["Storage:Provider"] = provider,
-            ["Auth:ServerTokens:0"] = Token,
-            ["Runners:Http:slow:Url"] = recorder.Url.ToString(),
-            ["Runners:Http:slow:Timeout"] = "00:10:00",
-            ["Engine:ShutdownGracePeriod"] = "00:00:00.500",
-            ["Engine:PollInterval"] = "00:00:00.100",
-        };
-        if (provider == "Sqlite")
-        {
-            settings["Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "taskservice-tests", $"shutdown-{Guid.NewGuid():N}.db");
-        }
-        else
-        {
-            var mongo = await TestMongo.SharedAsync();
-            settings["Mongo:ConnectionString"] = mongo.ConnectionString;
-            settings["Mongo:Database"] = TestMongo.NewDatabaseName("shutdown");
-        }
+        var settings = await ServiceProcess.StoreSettingsAsync(provider, "shutdown");
+        settings["Runners:Http:slow:Url"] = recorder.Url.ToString();
+        settings["Runners:Http:slow:Timeout"] = "00:10:00";
+        settings["Engine:ShutdownGracePeriod"] = "00:00:00.500";
+        settings["Engine:PollInterval"] = "00:00:00.100";
 
         var ids = new List<string>();
         await using (var service = await ServiceProcess.StartAsync(settings))
         {
-            using var client = Client(service);
+            using var client = service.CreateClient();
             for (var i = 0; i < 3; i++)
             {
                 using var response = await client.PostAsJsonAsync("/v1/tasks", new JsonObject
@@ -68,7 +52,7 @@ public sealed class GracefulShutdownTests(string provider)
 
         settings["Engine:Enabled"] = "false";
         await using var inspector = await ServiceProcess.StartAsync(settings);
-        using var reader = Client(inspector);
+        using var reader = inspector.CreateClient();
         foreach (var id in ids)
         {
             var task = (await reader.GetFromJsonAsync<JsonObject>($"/v1/tasks/{id}"))!;
@@ -77,10 +61,4 @@ public sealed class GracefulShutdownTests(string provider)
         }
     }
 
-    private static HttpClient Client(ServiceProcess service)
-    {
-        var client = new HttpClient { BaseAddress = service.Address };
-        client.DefaultRequestHeaders.Add("X-Tidepool-Session-Token", Token);
-        return client;
-    }
 }

@@ -15,7 +15,6 @@ namespace TaskService.Api.FunctionalTests;
 [NonParallelizable]
 public sealed class MultiProcessTests(string provider)
 {
-    private const string Token = "multi-process-token";
     private const string Type = "deliver";
 
     [Test]
@@ -67,35 +66,20 @@ public sealed class MultiProcessTests(string provider)
 
     private async Task<Dictionary<string, string>> SettingsAsync(Uri deliveryUrl, string leaseDuration)
     {
-        var settings = new Dictionary<string, string>
-        {
-            ["Storage:Provider"] = provider,
-            ["Auth:ServerTokens:0"] = Token,
-            ["Runners:Http:deliver:Url"] = deliveryUrl.ToString(),
-            ["Runners:Http:deliver:Timeout"] = "00:00:10",
-            ["Engine:PollInterval"] = "00:00:00.100",
-            ["Engine:LeaseDuration"] = leaseDuration,
-            ["Engine:SweepInterval"] = "00:00:00.500",
-            ["Engine:MaxConcurrency"] = "16",
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
-        if (provider == "Sqlite")
-        {
-            settings["Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "taskservice-tests", $"multi-{Guid.NewGuid():N}.db");
-        }
-        else
-        {
-            var mongo = await TestMongo.SharedAsync();
-            settings["Mongo:ConnectionString"] = mongo.ConnectionString;
-            settings["Mongo:Database"] = TestMongo.NewDatabaseName("multi");
-        }
-
+        var settings = await ServiceProcess.StoreSettingsAsync(provider, "multi");
+        settings["Runners:Http:deliver:Url"] = deliveryUrl.ToString();
+        settings["Runners:Http:deliver:Timeout"] = "00:00:10";
+        settings["Engine:PollInterval"] = "00:00:00.100";
+        settings["Engine:LeaseDuration"] = leaseDuration;
+        settings["Engine:SweepInterval"] = "00:00:00.500";
+        settings["Engine:MaxConcurrency"] = "16";
+        settings["Logging:LogLevel:Default"] = "Warning";
         return settings;
     }
 
     private static async Task<List<string>> CreateTasksAsync(ServiceProcess[] services, int count)
     {
-        var clients = services.Select(Client).ToArray();
+        var clients = services.Select(service => service.CreateClient()).ToArray();
         try
         {
             var ids = new List<string>(count);
@@ -131,7 +115,7 @@ public sealed class MultiProcessTests(string provider)
 
     private static async Task WaitUntilAllCompletedAsync(ServiceProcess service, int count, TimeSpan timeout)
     {
-        using var client = Client(service);
+        using var client = service.CreateClient();
         var deadline = DateTime.UtcNow + timeout;
         var completed = 0;
         while (DateTime.UtcNow < deadline)
@@ -158,10 +142,4 @@ public sealed class MultiProcessTests(string provider)
         Assert.Fail($"Only {completed} of {count} tasks completed in {timeout}.\n{service.Output}");
     }
 
-    private static HttpClient Client(ServiceProcess service)
-    {
-        var client = new HttpClient { BaseAddress = service.Address };
-        client.DefaultRequestHeaders.Add("X-Tidepool-Session-Token", Token);
-        return client;
-    }
 }

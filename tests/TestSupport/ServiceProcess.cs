@@ -24,7 +24,43 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
+    /// <summary>The server token every process started here accepts (see <see cref="StoreSettingsAsync"/>).</summary>
+    public const string Token = "service-process-token";
+
     public Uri Address { get; }
+
+    /// <summary>
+    /// Settings for a service on a fresh store of its own: a new SQLite file, or a new database on the test MongoDB;
+    /// with <see cref="Token"/> as its server token. Processes given the same settings share that store.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> StoreSettingsAsync(string provider, string prefix)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = provider,
+            ["Auth:ServerTokens:0"] = Token,
+        };
+        if (provider == "Sqlite")
+        {
+            settings["Sqlite:Path"] = Path.Combine(Path.GetTempPath(), "taskservice-tests", $"{prefix}-{Guid.NewGuid():N}.db");
+        }
+        else
+        {
+            var mongo = await TestMongo.SharedAsync();
+            settings["Mongo:ConnectionString"] = mongo.ConnectionString;
+            settings["Mongo:Database"] = TestMongo.NewDatabaseName(prefix);
+        }
+
+        return settings;
+    }
+
+    /// <summary>A client of this process that authenticates with <see cref="Token"/>.</summary>
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Add("X-Tidepool-Session-Token", Token);
+        return client;
+    }
 
     public string Output
     {
